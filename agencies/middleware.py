@@ -1,0 +1,46 @@
+"""Resolve the active membership: the agency and role a person acts through.
+
+A person may belong to several agencies and acts for one at a time. The choice
+lives in the session (the API's token carries its own membership). Everything
+downstream reads ``request.membership``, never ``user.groups``.
+"""
+
+from django.shortcuts import render
+
+from agencies.selectors import usable_memberships
+
+SESSION_KEY = "active_membership_id"
+
+# Paths a signed-in person without a usable membership may still reach.
+_OPEN_PREFIXES = ("/static/", "/i18n/", "/health/", "/accounts/", "/admin/", "/api/")
+
+
+class ActiveMembershipMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.memberships = usable_memberships(user=request.user)
+        request.membership = _pick(request)
+        if (
+            request.user.is_authenticated
+            and request.membership is None
+            and not request.user.is_staff
+            and not request.path.startswith(_OPEN_PREFIXES)
+        ):
+            response = render(request, "agencies/no_membership.html", status=403)
+            response["Cache-Control"] = "no-store"
+            return response
+        return self.get_response(request)
+
+
+def _pick(request):
+    if not request.memberships:
+        return None
+    chosen_id = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    for membership in request.memberships:
+        if membership.pk == chosen_id:
+            return membership
+    first = request.memberships[0]
+    request.session[SESSION_KEY] = first.pk
+    return first
