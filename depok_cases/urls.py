@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from depok_cases import views
+from depok_cases import api_urls, views
 
 admin.site.site_header = "Depok Cases"
 admin.site.site_title = "Depok Cases"
@@ -13,5 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),
+    path("api/", include("depok_cases.api_urls")),
+    path("api/v1/", include((api_urls.v1_urlpatterns, "api"), namespace="api")),
     path("admin/", admin.site.urls),
 ]

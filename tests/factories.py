@@ -1,0 +1,52 @@
+"""Factories for the people and agencies every test needs."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from agencies.models import Agency, AgencyKind, Membership, Role
+
+PASSWORD = "a-long-test-password-2026"
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"agency-{n}")
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    kind = AgencyKind.SERVICE_UNIT
+    receives_referrals = True
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A membership; the person joins the agency's group as the services do."""
+
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    role = Role.CASEWORKER
+
+    @factory.post_generation
+    def _group(obj, create, extracted, **kwargs):
+        if create and obj.is_active:
+            obj.user.groups.add(obj.agency.group_id)
