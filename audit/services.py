@@ -55,6 +55,7 @@ def audit_record(
     returned. Takes a transaction-scoped advisory lock on PostgreSQL (SQLite's
     immediate transactions already serialize writers) so the chain cannot fork.
     """
+    cleaned_details = _clean_details(details)
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -70,7 +71,7 @@ def audit_record(
             target_id=str(target_id) if target_id != "" else "",
             ip_address=_normalized_ip(ip_address),
             user_agent=(user_agent or "")[:300],
-            details=_clean_details(details),
+            details=cleaned_details,
             previous_hash=previous_hash,
         )
         event.hash = event_hash(previous_hash=previous_hash, fields=hashed_fields(event))

@@ -24,3 +24,6 @@ TEST_REDIS_URL = REDIS_URL
 # Hashing speed only; the password hasher check is tested with production settings.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Static files straight from the source folders; no collectstatic for tests.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,58 @@
+"""Browser tests: Playwright driving Debian's Chromium at phone size.
+
+They fail (never skip) when Chromium is missing: CI installs it.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 360, "height": 800}
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls
+# the tests make around it are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A fresh browser context on a 360×800 viewport, failing on any request
+    to a host other than the live server (no CDN, no remote fonts)."""
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="id-ID")
+    foreign_requests: list[str] = []
+    console_errors: list[str] = []
+
+    def watch(request):
+        if not request.url.startswith((live_server.url, "data:", "blob:")):
+            foreign_requests.append(request.url)
+
+    context.on("request", watch)
+    page = context.new_page()
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    yield page
+    context.close()
+    assert foreign_requests == [], f"requests to other hosts: {foreign_requests}"
+    assert console_errors == [], f"console errors (CSP violations show here): {console_errors}"
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
