@@ -7,7 +7,7 @@ from django.urls import reverse
 from agencies.models import Role
 from audit.models import AuditEvent
 from tests.conftest import sign_in
-from tests.factories import AgencyFactory, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
