@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and sign-in")
 
     def ready(self):
-        from accounts import signals  # noqa: F401  (connects the sign-in audit receivers)
+        from accounts import schema, signals  # noqa: F401  (schema extensions; sign-in audit and session stamps)
+        from depok_cases import checks  # noqa: F401  (registers the project's security checks)

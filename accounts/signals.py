@@ -1,13 +1,16 @@
-"""Sign-in, sign-out and failed sign-in go into the audit trail.
+"""Sign-in and failed sign-in go into the audit trail; a new session is stamped.
 
 A failed attempt records no username: it may be a mistyped password or a
 person's name typed into the wrong box. The IP and the time are enough to
-investigate; the lockout counters carry the rest.
+investigate; the lockout counters carry the rest. Sign-out and session ends
+are audited where they happen (accounts.services.account_sign_out, the
+session middleware), with their reason.
 """
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from accounts import sessions
 from audit.services import audit_record, client_ip
 
 
@@ -18,18 +21,11 @@ def _request_meta(request):
 
 
 @receiver(user_logged_in)
-def audit_sign_in(sender, request, user, **kwargs):
+def stamp_and_audit_sign_in(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        sessions.session_start(request)
     audit_record(
         action="auth.sign_in", actor_id=user.pk, target_type="user", target_id=user.pk, **_request_meta(request)
-    )
-
-
-@receiver(user_logged_out)
-def audit_sign_out(sender, request, user, **kwargs):
-    if user is None:
-        return
-    audit_record(
-        action="auth.sign_out", actor_id=user.pk, target_type="user", target_id=user.pk, **_request_meta(request)
     )
 
 

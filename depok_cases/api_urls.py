@@ -11,3 +11,12 @@ urlpatterns = [
 ]
 
 v1_urlpatterns = []
+
+# accounts: who am I (the person and the acting membership)
+from accounts.api import MeView  # noqa: E402
+
+v1_urlpatterns.append(path("me/", MeView.as_view(), name="me"))
+
+from cases.api_urls import urlpatterns as case_urlpatterns  # noqa: E402
+
+v1_urlpatterns += case_urlpatterns

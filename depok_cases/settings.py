@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "agencies",
     "audit",
     "accounts",
+    "cases",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Session lifetimes, the second-factor gate, no-store (after OTP, before the membership).
+    "accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "agencies.middleware.ActiveMembershipMiddleware",
 ]
@@ -293,6 +296,7 @@ LOGGING = {
 # --- API -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.MembershipTokenAuthentication",
         "accounts.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.HasActiveMembership"],
@@ -320,6 +324,11 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_COOLOFF_SECONDS = env_int("LOGIN_COOLOFF_SECONDS", 15 * 60)
 LOGIN_ACCOUNT_HOURLY_LIMIT = env_int("LOGIN_ACCOUNT_HOURLY_LIMIT", 20)
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+# Messages live in the session: no extra cookie, nothing readable by script.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+LANGUAGE_COOKIE_HTTPONLY = True
+if HTTPS:
+    LANGUAGE_COOKIE_NAME = "__Host-language"
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row

@@ -51,3 +51,58 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     def _group(obj, create, extracted, **kwargs):
         if create and obj.is_active:
             obj.user.groups.add(obj.agency.group_id)
+
+
+# --- cases -----------------------------------------------------------------------
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case of ``agency`` with one victim (``victim__…`` overrides her
+    fields). Grants are given through ``cases.grants`` in the tests."""
+
+    class Meta:
+        model = "cases.Case"
+        skip_postgeneration_save = True
+
+    register_number = factory.Sequence(lambda n: f"DPK-2026-{90000 + n:05d}")
+    agency = factory.SubFactory(AgencyFactory)
+    reported_at = factory.LazyFunction(lambda: _now())
+    status = "open"
+    chronology = "Kronologi contoh untuk pengujian."
+
+    @factory.post_generation
+    def victim(obj, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        fields = {
+            "name": "Contoh Korban",
+            "nik": "3276010101900001",
+            "phone": "081234567890",
+            "estimated_age": 30,
+            **kwargs,
+        }
+        person = PersonFactory(case=obj, **fields)
+        PartyFactory(case=obj, person=person, role="victim")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cases.Person"
+
+    case = factory.SubFactory(CaseFactory, victim=False)
+    name = factory.Sequence(lambda n: f"Contoh Orang {n:03d}")
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cases.Party"
+
+    case = factory.SelfAttribute("person.case")
+    person = factory.SubFactory(PersonFactory)
+    role = "victim"

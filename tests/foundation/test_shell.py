@@ -55,7 +55,7 @@ def test_a_person_without_an_active_membership_sees_nothing_but_that(uptd):
     response = client.get(reverse("home"))
     assert response.status_code == 403
     page = response.content.decode()
-    assert "not acting for any agency" in page or "tidak bertindak" in page
+    assert "tidak sedang bertindak untuk lembaga mana pun" in page
     assert uptd.name not in page
     assert response.context["navigation"] == []
 
@@ -115,7 +115,19 @@ def test_the_admin_registers_no_case_data():
     assert not registered_apps & {"cases", "referrals"}
 
 
-def test_health_reports_database_and_broker(client):
+def test_health_reports_database_and_broker(client, settings):
+    # Without REDIS_URL tasks run in the web process; with it, the broker is pinged.
+    expected_broker = "ok" if settings.REDIS_URL else "eager"
     response = client.get(reverse("health"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "eager"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": expected_broker}
+
+
+def test_health_fails_loudly_when_the_broker_is_unreachable(client, settings, monkeypatch):
+    from depok_cases.celery import app
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(app.conf, "broker_url", settings.REDIS_URL)
+    response = client.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json()["broker"] == "fail"
