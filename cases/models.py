@@ -106,6 +106,10 @@ class Case(models.Model):
         related_name="+",
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The two legal clocks the design shows until they stop: kept on the row
+    # (set by the services that stop them) so "overdue" is one indexed filter.
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    police_reported_on = models.DateField(_("reported to the police on"), null=True, blank=True)
     created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -473,3 +477,56 @@ class AgencyCaseCount(models.Model):
 
     def __str__(self):
         return f"agencycasecount #{self.pk}"
+
+
+class CasePlan(models.Model):
+    """The assessment and the intervention plan of a case: free text about a
+    person, so encrypted. Edited with its own version check."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="plan")
+    assessment = EncryptedTextField(_("assessment"))
+    intervention_plan = EncryptedTextField(_("intervention plan"))
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"caseplan #{self.pk}"
+
+
+class CaseTask(models.Model):
+    """A task of the intervention plan: it shows in its owner's home queue."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    title = EncryptedTextField(_("task"))
+    owner = models.ForeignKey(Membership, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="case_tasks")
+    due_on = models.DateField(_("due on"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "done_at", "due_on"], name="case_task_queue_idx")]
+
+    def __str__(self):
+        return f"casetask #{self.pk}"
+
+
+class IntakeDraft(models.Model):
+    """An intake form being filled in, autosaved on the server so it survives
+    a lost connection or a closed phone. Its fields are encrypted as one JSON
+    document; submitting it makes exactly one case (``submitted_case``)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="intake_drafts")
+    data = EncryptedTextField(_("form contents"))
+    revision = models.PositiveIntegerField(default=1)
+    submitted_case = models.ForeignKey(Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["membership", "submitted_case"], name="intake_draft_queue_idx")]
+
+    def __str__(self):
+        return f"intakedraft #{self.pk}"

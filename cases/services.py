@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from agencies.models import AgencyKind, Kelurahan, Membership, ReferenceItem, Role
 from audit.services import audit_record, client_ip
 from cases import grants
+from cases.deadlines import POLICE_REPORT_STEP
 from cases.models import (
     Case,
     CaseAssignment,
@@ -239,6 +240,14 @@ def _locked_case(*, actor: Membership, case_id: int, action: CaseAction) -> tupl
 def _bump(case: Case, *fields: str) -> None:
     case.version += 1
     case.save(update_fields=["version", "updated_at", *fields])
+
+
+def _mark_first_response(case: Case) -> None:
+    """Stop the high-risk 24-hour clock: the first service, or the start of
+    the assessment, is the first response. Not a version change."""
+    if case.first_response_at is None:
+        case.first_response_at = timezone.now()
+        Case.objects.filter(pk=case.pk, first_response_at__isnull=True).update(first_response_at=case.first_response_at)
 
 
 def _require_case_worker(actor: Membership) -> None:
@@ -591,6 +600,8 @@ def case_transition(
         case.status = step.target
         _bump(case, "status")
         _record_status(case=case, actor=actor, from_status=from_status, transition=transition, reason=reason)
+        if step.target == S.ASSESSMENT:
+            _mark_first_response(case)
         ended = grants.revoke_all_case_access(case=case) if step.target == S.ARCHIVED else 0
         _audit(
             actor=actor,
@@ -744,6 +755,7 @@ def service_add(
             notes=(notes or "").strip(),
             recorded_by=actor,
         )
+        _mark_first_response(case)
         _audit(
             actor=actor,
             origin=origin,
@@ -785,6 +797,12 @@ def legal_step_add(
             notes=(notes or "").strip(),
             recorded_by=actor,
         )
+        if legal_step.step.code == POLICE_REPORT_STEP and (
+            case.police_reported_on is None or occurred_on < case.police_reported_on
+        ):
+            # Stops the TPKS 3x24-hour clock (UU 12/2022) from the earliest report.
+            case.police_reported_on = occurred_on
+            Case.objects.filter(pk=case.pk).update(police_reported_on=occurred_on)
         _audit(
             actor=actor,
             origin=origin,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Role
+from agencies.models import CASE_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ ALL_ROLES = frozenset(Role.values)
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", ALL_ROLES),
+    NavItem(_("Cases"), "cases:list", CASE_ROLES),
+    NavItem(_("New case"), "cases:intake_start", CASE_ROLES),
+    NavItem(_("Referrals"), "referrals:incoming", CASE_ROLES),
     NavItem(_("Agency accounts"), "accounts:agency_people", frozenset({Role.AGENCY_ADMIN})),
     NavItem(_("My account"), "accounts:profile", ALL_ROLES),
 ]

@@ -7,30 +7,14 @@ grant reads only what its level allows and writes only services. A test
 walks the URL resolver: a new case route without a row here fails."""
 
 import pytest
-from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from agencies.models import Role
 from audit.models import AuditEvent
-from cases.models import Consent, Party, PartyRole
-from tests.conftest import sign_in
-from tests.factories import MembershipFactory, PartyFactory, PersonFactory, UserFactory
+from tests.cases.conftest import NO_ACTOR, OUTSIDERS, ROLES
+from tests.cases.conftest import client_as as _client
 
 pytestmark = pytest.mark.django_db
-
-ROLES = [
-    "owner_caseworker",
-    "owner_supervisor",
-    "other_agency",
-    "limited_grant",
-    "owner_analyst",
-    "no_membership",
-    "anonymous",
-    "superuser",
-]
-OUTSIDERS = {"other_agency", "owner_analyst"}
-NO_ACTOR = {"no_membership", "anonymous", "superuser"}
 
 
 def _today():
@@ -123,51 +107,6 @@ CREATE = {
 }
 
 CASE_ROUTE_CASES = [(name, method, role) for name, methods in _matrix().items() for method in methods for role in ROLES]
-
-
-@pytest.fixture
-def world(case, uptd, alice, bob, charlie, erin, limited_grant):
-    victim = Party.objects.get(case=case, role=PartyRole.VICTIM)
-    perpetrator_person = PersonFactory(case=case, name="Contoh Pelaku 001", estimated_age=35)
-    perpetrator = PartyFactory(case=case, person=perpetrator_person, role=PartyRole.PERPETRATOR)
-    consent = Consent.objects.create(
-        case=case,
-        victim=victim,
-        given_by=victim.person,
-        given_by_capacity="victim",
-        purpose="recording",
-        agency_kinds=["service_unit"],
-        disclosure_level="full",
-        given_on=timezone.localdate(),
-    )
-    analyst = MembershipFactory(user=UserFactory(username="analyst"), agency=uptd, role=Role.ANALYST)
-    nomember = UserFactory(username="nomember")
-    root = UserFactory(username="root")
-    root.is_superuser = root.is_staff = True
-    root.save()
-    return {
-        "case": case,
-        "victim": victim,
-        "perpetrator": perpetrator,
-        "consent": consent,
-        "owner_caseworker": alice,
-        "owner_supervisor": bob,
-        "other_agency": charlie,
-        "limited_grant": erin,
-        "owner_analyst": analyst,
-        "nomember": nomember,
-        "root": root,
-    }
-
-
-def _client(world, role) -> Client:
-    if role == "anonymous":
-        return Client()
-    if role == "no_membership":
-        return sign_in(Client(), world["nomember"])
-    if role == "superuser":
-        return sign_in(Client(), world["root"])
-    return sign_in(Client(), world[role].user, membership=world[role])
 
 
 def _kwargs(name, world):

@@ -1,0 +1,3 @@
+from tests.cases.page_matrix import PageRow
+
+ROWS: list[PageRow] = []
