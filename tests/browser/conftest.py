@@ -56,3 +56,36 @@ def phone(browser, live_server):
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in_in_browser(page, user, *, password: str | None = None) -> None:
+    """Sign ``user`` in through the real pages: password, then a TOTP code
+    computed from their device key (a confirmed device is made if missing).
+    Codes are single-use per 30-second step, so a second sign-in of the same
+    person within one step uses the next step's code (inside the tolerance)."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import PASSWORD
+
+    page.goto("/accounts/sign-in/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", password or PASSWORD)
+    page.locator("form:has(input[name=password]) button[type=submit]").click()
+    page.wait_for_load_state()
+    if "/two-factor/" not in page.url:
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="browser test", confirmed=True)
+        page.reload()
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        totp.time += device.step * (device.last_t + 1 - totp.t())
+    page.fill("input[name=code]", f"{totp.token():0{device.digits}d}")
+    page.locator("form:has(input[name=code]) button[type=submit]").click()
+    page.wait_for_load_state()
