@@ -5,9 +5,11 @@ lives in the session (the API's token carries its own membership). Everything
 downstream reads ``request.membership``, never ``user.groups``.
 """
 
+from django.db import transaction
 from django.shortcuts import render
 
 from agencies.selectors import usable_memberships
+from audit.services import audit_request
 
 SESSION_KEY = "active_membership_id"
 
@@ -22,16 +24,34 @@ class ActiveMembershipMiddleware:
     def __call__(self, request):
         request.memberships = usable_memberships(user=request.user)
         request.membership = _pick(request)
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Refused here rather than in __call__ so the URL is resolved: a look
+        # at a case by someone acting for no agency is audited like any other.
         if (
             request.user.is_authenticated
             and request.membership is None
             and not request.user.is_staff
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
+            if "case_id" in view_kwargs:
+                with transaction.atomic():
+                    audit_request(
+                        request,
+                        action="case.access_denied",
+                        target_type="case",
+                        target_id=view_kwargs["case_id"],
+                        details={
+                            "route": request.resolver_match.url_name,
+                            "method": request.method,
+                            "reason": "no_membership",
+                        },
+                    )
             response = render(request, "agencies/no_membership.html", status=403)
             response["Cache-Control"] = "no-store"
             return response
-        return self.get_response(request)
+        return None
 
 
 def _pick(request):

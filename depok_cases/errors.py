@@ -1,6 +1,6 @@
 """Error reports that carry no personal data."""
 
-from django.views.debug import SafeExceptionReporterFilter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 
 class StrictExceptionReporterFilter(SafeExceptionReporterFilter):
@@ -20,3 +20,14 @@ class StrictExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def get_traceback_frame_variables(self, request, tb_frame):
         return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
+
+
+class StrictExceptionReporter(ExceptionReporter):
+    """Django lists the names of uploaded files in its report; a file name can
+    hold a victim's name, so only the field names are kept."""
+
+    def get_traceback_data(self):
+        data = super().get_traceback_data()
+        files = self.request.FILES if self.request is not None else {}
+        data["request_FILES_items"] = [(name, "********") for name in files]
+        return data

@@ -279,6 +279,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # --- Errors and logs -------------------------------------------------------
 # Error reports carry no request body, no POST data and no settings values.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "depok_cases.errors.StrictExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "depok_cases.errors.StrictExceptionReporter"
 ADMINS = [("Ops", addr) for addr in env_list("ADMINS_EMAILS")]
 LOGGING = {
     "version": 1,

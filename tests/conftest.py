@@ -60,3 +60,9 @@ def client_for():
         return sign_in(Client(), membership.user, membership=membership)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _private_media_in_tmp(settings, tmp_path):
+    """Stored attachments go to the test's own directory, never var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
