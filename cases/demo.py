@@ -14,7 +14,7 @@ from django.utils import timezone
 from agencies.models import Agency, Kecamatan, Membership, Role
 from cases.grants import Access
 from cases.models import Case, CaseStatus
-from cases.seeding import CaseSpec, PersonSpec, seed_cases
+from cases.seeding import CaseSpec, PersonSpec, TaskSpec, seed_cases
 
 CASE_COUNT = 300
 AGENCY_SHARES = [("uptd-ppa", 0.80), ("polres-ppa", 0.12), ("puspaga-harmoni", 0.08)]
@@ -74,6 +74,45 @@ CHILD_RELATIONS = [
 ]
 ADULT_RELATIONS = [("SUAMI_ISTRI", 70), ("PACAR_TEMAN", 12), ("KELUARGA", 8), ("MAJIKAN", 4), ("LAINNYA", 6)]
 SERVICES = ["PENGADUAN", "KESEHATAN", "BANTUAN_HUKUM", "REHAB_SOSIAL"]
+# Case numbers turned into the situations the home queues and the list must
+# show: high-risk cases still waiting for a first response (two overdue, two
+# with the clock running) and TPKS cases not yet reported to the police.
+HIGH_RISK_WAITING = {3: 30, 7: 52, 15: 5, 19: 9}  # number → hours since the report
+TPKS_UNREPORTED = {11: 100, 23: 130, 42: 30}  # number → hours since the report
+# The workflow path, in order, with the transition that enters each status.
+PATH = [
+    ("open", CaseStatus.OPEN),
+    ("start_assessment", CaseStatus.ASSESSMENT),
+    ("plan_intervention", CaseStatus.INTERVENTION_PLAN),
+    ("start_service", CaseStatus.IN_SERVICE),
+    ("start_monitoring", CaseStatus.MONITORING),
+    ("request_closure", CaseStatus.CLOSURE_REQUESTED),
+    ("approve_closure", CaseStatus.CLOSED),
+    ("archive", CaseStatus.ARCHIVED),
+]
+REASONS = {
+    "request_closure": "Tujuan rencana intervensi tercapai; korban aman dan didampingi keluarga (fiktif).",
+}
+ASSESSMENTS = [
+    "Korban dalam kondisi stabil, tinggal bersama ibu. Risiko berulang sedang; "
+    "pelaku masih tinggal di lingkungan yang sama.",
+    "Korban mengalami trauma; perlu pendampingan psikologis. Keluarga mendukung proses hukum.",
+    "Korban bergantung secara ekonomi pada pelaku. Perlu rumah aman sementara dan pendampingan hukum.",
+]
+PLANS = [
+    "1. Pemeriksaan kesehatan dan visum. 2. Konseling psikologis 4 sesi. 3. Pendampingan laporan polisi.",
+    "1. Rujukan ke psikolog UPTD. 2. Koordinasi dengan sekolah. 3. Kunjungan rumah setiap 2 minggu.",
+    "1. Penempatan di rumah aman. 2. Bantuan hukum untuk perlindungan. 3. Pemberdayaan ekonomi melalui Puspaga.",
+]
+TASK_TITLES = [
+    "Kunjungan rumah dan cek keamanan korban",
+    "Jadwalkan sesi konseling dengan psikolog",
+    "Koordinasi dengan Unit PPA Polres untuk BAP",
+    "Dampingi korban ke RSUD untuk visum",
+    "Hubungi sekolah untuk dukungan belajar",
+    "Susun laporan perkembangan untuk penyelia",
+]
+_ACTIVE = (CaseStatus.INTERVENTION_PLAN, CaseStatus.IN_SERVICE, CaseStatus.MONITORING)
 
 
 def _pick(rng: random.Random, weighted):
@@ -115,6 +154,8 @@ def demo_specs(
     specs = []
     for number in range(1, CASE_COUNT + 1):
         agency_code = _pick(rng, AGENCY_SHARES)
+        if number in HIGH_RISK_WAITING or number in TPKS_UNREPORTED:
+            agency_code = "uptd-ppa"  # the situations the demo's UPTD queues show
         agency = agencies[agency_code]
         child = rng.random() < CHILD_SHARE
         low, high = _pick(rng, CHILD_BANDS if child else ADULT_BANDS)
@@ -190,6 +231,7 @@ def demo_specs(
             legal_steps=[(reported_on + timedelta(days=1), "LAPORAN_POLISI")] if spec_reports(rng, case_type) else [],
             assigned_membership_ids=caseworkers.get(agency_code, [])[:1],
         )
+        _work_through(spec, number=number, today=today, agency_code=agency_code, caseworkers=caseworkers)
         # Some UPTD cases were referred to the police (full) or a hospital (limited).
         if agency_code == "uptd-ppa" and status != CaseStatus.ARCHIVED and rng.random() < 0.15:
             receiver = "polres-ppa" if rng.random() < 0.7 else "rsud-depok"
@@ -198,6 +240,64 @@ def demo_specs(
                 spec.grants.append((agencies[receiver].group_id, level))
         specs.append(spec)
     return specs
+
+
+def _at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def _work_through(spec: CaseSpec, *, number: int, today: date, agency_code: str, caseworkers) -> None:
+    """Make the case's clocks, history, plan and tasks agree with its status,
+    services and legal steps — as the services would have written them."""
+    rng = random.Random(number * 7919)  # noqa: S311 - demo data; apart from the main draws
+    now = timezone.now()
+    if agency_code == "uptd-ppa" and (number in HIGH_RISK_WAITING or number in TPKS_UNREPORTED):
+        hours = HIGH_RISK_WAITING.get(number) or TPKS_UNREPORTED[number]
+        spec.reported_at = now - timedelta(hours=hours)
+        spec.occurred_on = timezone.localtime(spec.reported_at).date() - timedelta(days=1)
+        spec.legal_steps = []
+        if number in HIGH_RISK_WAITING:
+            spec.risk, spec.status, spec.services = "TINGGI", CaseStatus.OPEN, []
+        else:
+            spec.is_tpks, spec.local_case_type, spec.status = True, "SEKSUAL", CaseStatus.ASSESSMENT
+            for person in spec.persons:
+                if "victim" in person.roles:
+                    person.violence_types = ["SEKSUAL"]
+            reported_on = timezone.localtime(spec.reported_at).date()
+            spec.services = [(reported_on, "PENGADUAN", spec.agency_id)]
+    reported_on = timezone.localtime(spec.reported_at).date()
+    path_index = next((i for i, (_name, status) in enumerate(PATH) if status == spec.status), -1)
+    # History: one step every few days from the report up to the status (never in the future).
+    history = [("", CaseStatus.DRAFT, "create", spec.reported_at, "")]
+    when, previous = spec.reported_at, CaseStatus.DRAFT
+    span = max((now - spec.reported_at).total_seconds(), 3600)
+    step_gap = timedelta(seconds=span / (path_index + 2))
+    for name, status in PATH[: path_index + 1]:
+        when = min(when + (timedelta(hours=1) if name == "open" else step_gap), now)
+        history.append((previous, status, name, when, REASONS.get(name, "")))
+        previous = status
+    spec.history = history
+    # First response: the first service given, or the start of the assessment.
+    starts = [changed for _f, _t, name, changed, _r in history if name == "start_assessment"]
+    if spec.services:
+        first_service = min(day for day, _code, _provider in spec.services)
+        starts.append(max(_at(first_service, 9), spec.reported_at))
+    spec.first_response_at = min(starts) if starts else None
+    police = [day for day, code in spec.legal_steps if code == "LAPORAN_POLISI"]
+    spec.police_reported_on = min(police) if police else None
+    if path_index >= 1:
+        spec.plan = (
+            rng.choice(ASSESSMENTS),
+            rng.choice(PLANS) if spec.status != CaseStatus.ASSESSMENT else "",
+        )
+    owners = caseworkers.get(agency_code, [])
+    if spec.status in _ACTIVE and owners:
+        titles = rng.sample(TASK_TITLES, rng.randint(2, 3))
+        for index, title in enumerate(titles):
+            # Some overdue, some due this week, one done already.
+            due = today + timedelta(days=rng.choice([-6, -3, -1, 1, 2, 4, 9]))
+            done = _at(today - timedelta(days=1), 10) if index == 2 else None
+            spec.tasks.append(TaskSpec(title=title, owner_id=owners[0], due_on=due, done_at=done))
 
 
 def spec_reports(rng: random.Random, case_type: str) -> bool:

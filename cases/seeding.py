@@ -27,7 +27,9 @@ from cases.models import (
     Case,
     CaseAssignment,
     CaseGroupObjectPermission,
+    CasePlan,
     CaseStatusChange,
+    CaseTask,
     LegalStep,
     Party,
     PerpetratorRelation,
@@ -53,6 +55,14 @@ class PersonSpec:
 
 
 @dataclass
+class TaskSpec:
+    title: str
+    owner_id: int
+    due_on: date
+    done_at: datetime | None = None
+
+
+@dataclass
 class CaseSpec:
     agency_id: int
     reported_at: datetime
@@ -73,6 +83,13 @@ class CaseSpec:
     legal_steps: list[tuple[date, str]] = field(default_factory=list)
     assigned_membership_ids: list[int] = field(default_factory=list)
     grants: list[tuple[int, Access]] = field(default_factory=list)  # (group id, level)
+    # The legal clocks, stopped as the services would have stopped them.
+    first_response_at: datetime | None = None
+    police_reported_on: date | None = None
+    # The workflow as it happened: (from status, to status, transition, when, reason).
+    history: list[tuple[str, str, str, datetime, str]] = field(default_factory=list)
+    plan: tuple[str, str] | None = None  # (assessment, intervention plan)
+    tasks: list[TaskSpec] = field(default_factory=list)
     extra_group_codename: tuple[int, str] | None = None  # benchmark yardstick: (group id, codename)
 
 
@@ -197,6 +214,8 @@ def seed_cases(
                 Service,
                 LegalStep,
                 CaseStatusChange,
+                CasePlan,
+                CaseTask,
                 CaseAssignment,
                 CaseGroupObjectPermission,
                 Party.violence_types.through,
@@ -217,6 +236,8 @@ def _seed_batch(batch: list[CaseSpec], *, refs, permission_ids, m2m_table, now) 
         "service": _next_ids(Service, 0),
         "legal": _next_ids(LegalStep, 0),
         "history": _next_ids(CaseStatusChange, 0),
+        "plan": _next_ids(CasePlan, 0),
+        "task": _next_ids(CaseTask, 0),
         "assignment": _next_ids(CaseAssignment, 0),
         "grant": _next_ids(CaseGroupObjectPermission, 0),
         "m2m": _next_ids(Party.violence_types.through, 0),
@@ -261,6 +282,8 @@ def _seed_batch(batch: list[CaseSpec], *, refs, permission_ids, m2m_table, now) 
                 "chronology": encrypt_text(spec.chronology),
                 "local_case_type_id": ref("local_case_type", spec.local_case_type),
                 "version": 1,
+                "first_response_at": spec.first_response_at,
+                "police_reported_on": spec.police_reported_on,
                 "created_by_id": None,
                 "created_at": spec.reported_at,
                 "updated_at": now,
@@ -363,10 +386,10 @@ def _seed_batch(batch: list[CaseSpec], *, refs, permission_ids, m2m_table, now) 
                     "created_at": spec.reported_at,
                 },
             )
-        history = [("", "draft", "create")]
-        if spec.status != "draft":
-            history.append(("draft", spec.status, "seed"))
-        for from_status, to_status, transition in history:
+        history = spec.history or [("", "draft", "create", spec.reported_at, "")]
+        if not spec.history and spec.status != "draft":
+            history.append(("draft", spec.status, "seed", spec.reported_at, ""))
+        for from_status, to_status, transition, changed_at, reason in history:
             tables.add(
                 CaseStatusChange,
                 CaseStatusChange._meta.db_table,
@@ -376,9 +399,40 @@ def _seed_batch(batch: list[CaseSpec], *, refs, permission_ids, m2m_table, now) 
                     "from_status": from_status,
                     "to_status": to_status,
                     "transition": transition,
-                    "reason": "",
-                    "actor_id": None,
-                    "changed_at": spec.reported_at,
+                    "reason": encrypt_text(reason),
+                    "actor_id": spec.assigned_membership_ids[0] if spec.assigned_membership_ids else None,
+                    "changed_at": changed_at,
+                },
+            )
+        if spec.plan:
+            assessment, intervention_plan = spec.plan
+            tables.add(
+                CasePlan,
+                CasePlan._meta.db_table,
+                {
+                    "id": take("plan"),
+                    "case_id": case_id,
+                    "assessment": encrypt_text(assessment),
+                    "intervention_plan": encrypt_text(intervention_plan),
+                    "version": 1,
+                    "updated_by_id": spec.assigned_membership_ids[0] if spec.assigned_membership_ids else None,
+                    "updated_at": now,
+                },
+            )
+        for task in spec.tasks:
+            tables.add(
+                CaseTask,
+                CaseTask._meta.db_table,
+                {
+                    "id": take("task"),
+                    "case_id": case_id,
+                    "title": encrypt_text(task.title),
+                    "owner_id": task.owner_id,
+                    "due_on": task.due_on,
+                    "done_at": task.done_at,
+                    "done_by_id": task.owner_id if task.done_at else None,
+                    "created_by_id": task.owner_id,
+                    "created_at": spec.reported_at,
                 },
             )
         for membership_id in spec.assigned_membership_ids:

@@ -27,6 +27,7 @@ from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet,
 from django.utils import timezone
 
 from agencies.models import Membership, ReferenceItem, Role
+from cases.deadlines import overdue_q
 from cases.fields import blind_index
 from cases.grants import CODENAME_LEVELS, Access, grant_rows
 from cases.models import (
@@ -200,6 +201,9 @@ class CaseFilters:
     violence_type: str | None = None  # jenis_kekerasan_simfoni code
     kecamatan: str | None = None  # Kemendagri code
     assigned_to_me: bool = False
+    # A legal clock has run out (cases.deadlines): one filter on the case row,
+    # applied inside each branch so the UNION keeps its index scans.
+    overdue: bool = False
     reported_from: date | None = None
     reported_to: date | None = None
     register_number: str | None = None
@@ -236,6 +240,8 @@ def _apply_filters(cases: QuerySet, *, membership: Membership, filters: CaseFilt
         cases = cases.filter(incident_kelurahan__kecamatan__code=filters.kecamatan)
     if filters.assigned_to_me:
         cases = cases.filter(Exists(CaseAssignment.objects.filter(case_id=OuterRef("id"), membership_id=membership.pk)))
+    if filters.overdue:
+        cases = cases.filter(overdue_q())
     if filters.reported_from:
         cases = cases.filter(reported_at__gte=_day_start(filters.reported_from))
     if filters.reported_to:
@@ -454,11 +460,13 @@ def case_services(*, case: Case) -> list[Service]:
 
 
 def case_notes(*, case: Case) -> list[CaseNote]:
-    return list(CaseNote.objects.filter(case=case).order_by("created_at", "id"))
+    return list(
+        CaseNote.objects.filter(case=case).select_related("author__user", "author__agency").order_by("created_at", "id")
+    )
 
 
 def case_consents(*, case: Case) -> list[Consent]:
-    return list(Consent.objects.filter(case=case).order_by("given_on", "id"))
+    return list(Consent.objects.filter(case=case).select_related("given_by").order_by("given_on", "id"))
 
 
 def case_legal_steps(*, case: Case) -> list[LegalStep]:
@@ -466,11 +474,25 @@ def case_legal_steps(*, case: Case) -> list[LegalStep]:
 
 
 def case_history(*, case: Case) -> list[CaseStatusChange]:
-    return list(CaseStatusChange.objects.filter(case=case).order_by("changed_at", "id"))
+    return list(
+        CaseStatusChange.objects.filter(case=case)
+        .select_related("actor__user", "actor__agency")
+        .order_by("changed_at", "id")
+    )
 
 
 def case_attachments(*, case: Case):
-    return list(case.attachments.order_by("created_at", "id"))
+    return list(case.attachments.select_related("uploaded_by__agency").order_by("created_at", "id"))
+
+
+def case_assignees(*, case: Case) -> list[Membership]:
+    """The memberships assigned to ``case``, with their people. One query."""
+    return [
+        assignment.membership
+        for assignment in CaseAssignment.objects.filter(case=case)
+        .select_related("membership__user", "membership__agency")
+        .order_by("id")
+    ]
 
 
 def case_assignee_ids(*, case: Case) -> list[int]:

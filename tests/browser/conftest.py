@@ -33,7 +33,21 @@ def browser():
 
 
 @pytest.fixture
-def phone(browser, live_server):
+def reference_data(transactional_db):
+    """The regions and reference lists a migration loaded: a transactional
+    test before this one flushed them, so they are loaded again when missing."""
+    import io
+
+    from django.core.management import call_command
+
+    from agencies.models import Kelurahan, ReferenceItem
+
+    if not ReferenceItem.objects.exists() or not Kelurahan.objects.exists():
+        call_command("load_reference_data", stdout=io.StringIO())
+
+
+@pytest.fixture
+def phone(browser, live_server, reference_data):
     """A fresh browser context on a 360×800 viewport, failing on any request
     to a host other than the live server (no CDN, no remote fonts)."""
     context = browser.new_context(viewport=PHONE, base_url=live_server.url, locale="id-ID")

@@ -22,7 +22,6 @@ from cases.fields import FieldDecryptionError
 from cases.models import Attachment, CaseStatus
 from cases.selectors import CaseActionForbidden, CaseNotVisible
 from cases.services import CaseStateError
-from tests.browser.conftest import browser, phone, screenshot, sign_in_in_browser  # noqa: F401 - fixtures
 from tests.conftest import sign_in
 from tests.factories import CaseFactory
 
@@ -633,69 +632,3 @@ def test_after_an_upload_the_case_page_says_so(client, case, alice):
     from django.contrib.messages import get_messages
 
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["The file was attached."]
-
-
-# --- In a browser -------------------------------------------------------------------------
-
-_INJECT_FORM = """([action, token]) => {
-    const form = document.createElement("form");
-    form.method = "post";
-    form.action = action;
-    form.enctype = "multipart/form-data";
-    form.id = "injected-upload";
-    form.innerHTML = '<input type="hidden" name="csrfmiddlewaretoken"><input type="file" name="file">';
-    form.querySelector("[name=csrfmiddlewaretoken]").value = token;
-    document.body.append(form);
-}"""
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_a_refused_file_shows_why_on_a_phone_and_a_desktop(phone, case, alice, private_root):  # noqa: F811
-    sign_in_in_browser(phone, alice.user)
-    # The upload form lives on the case page; here it is put on the home page
-    # so that this page is tested on its own.
-    token = phone.locator("input[name=csrfmiddlewaretoken]").first.input_value()
-    phone.evaluate(_INJECT_FORM, [upload_url(case), token])
-    phone.set_input_files(
-        "#injected-upload input[type=file]",
-        files=[{"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": b"<html><script>alert(1)</script></html>"}],
-    )
-    with phone.expect_navigation():
-        phone.evaluate("() => document.getElementById('injected-upload').submit()")
-    assert phone.locator("html").get_attribute("lang") == "id"
-    assert phone.locator(".field-error").count() == 1
-    assert phone.locator("input[type=file][name=file]").count() == 1
-    screenshot(phone, "attachments-refused-360")
-    phone.set_viewport_size({"width": 1280, "height": 800})
-    screenshot(phone, "attachments-refused-1280")
-    assert not Attachment.objects.exists()
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_a_caseworker_attaches_a_photo_on_the_case_page_and_downloads_it(phone, case, alice, private_root, tmp_path):  # noqa: F811
-    photo_path = tmp_path / "foto_kejadian.jpg"
-    photo_path.write_bytes(jpeg_with_gps("orange", (60, 30)))
-    sign_in_in_browser(phone, alice.user)
-    phone.goto(reverse("cases:detail", kwargs={"case_id": case.pk}))
-    section = phone.locator("#attachments")
-    section.locator("summary").click()
-    screenshot(phone, "attachments-upload-open-360")
-    section.locator("input[type=file]").set_input_files(str(photo_path))
-    with phone.expect_navigation():
-        section.locator("button[type=submit]").click()
-    assert phone.locator(".message--success").count() == 1
-    link = phone.locator("#attachments a[href*='/download/']")
-    assert link.count() == 1
-    screenshot(phone, "attachments-case-page-360")
-    with phone.expect_download() as downloading:
-        link.click()
-    download = downloading.value
-    attachment = Attachment.objects.get(case=case)
-    assert download.suggested_filename == f"{case.register_number}-{attachment.pk}.jpg"
-    saved = Image.open(download.path())
-    assert saved.size == (30, 60)
-    assert dict(saved.getexif()) == {}
-    phone.set_viewport_size({"width": 1280, "height": 800})
-    screenshot(phone, "attachments-case-page-1280")

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from cases import grants
@@ -130,7 +130,7 @@ def _consent(alice, case, giver, capacity, victim):
 def test_consent_by_the_alleged_perpetrator_is_refused(alice):
     case, _ = case_create(actor=alice, data=_input())
     victim, reporter, perpetrator = _parties(case)
-    with pytest.raises(ValidationError, match="perpetrator"):
+    with translation.override("en"), pytest.raises(ValidationError, match="perpetrator"):
         _consent(alice, case, perpetrator, "parent", victim)
     # A child does not consent alone; the parent who reported does.
     with pytest.raises(ValidationError):
