@@ -32,7 +32,7 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def reference_data(transactional_db):
     """The regions and reference lists a migration loaded: a transactional
     test before this one flushed them, so they are loaded again when missing."""

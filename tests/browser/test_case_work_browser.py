@@ -5,7 +5,6 @@ supervisor approves the closure. Then the list, the case page and the home
 queues are photographed at 360 and 1280 px to be looked at. No foreign
 request, no CSP violation (the ``phone`` fixture fails on either)."""
 
-import io
 from datetime import timedelta
 
 import pytest
@@ -17,23 +16,10 @@ from cases.services import CaseInput, PersonInput, RelationInput, case_create, c
 from tests.browser.conftest import screenshot, sign_in_in_browser
 from tests.factories import CaseFactory, MembershipFactory, UserFactory
 
-# serialized_rollback: the reference lists (loaded by a migration) survive the
-# flushes of other transactional tests.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# The reference lists a flush took are loaded again by tests/browser/conftest.py.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(autouse=True)
-def _reference_lists(db):
-    """serialized_rollback does not bring the lists back when non-transactional
-    tests ran first in the session: load them (idempotent) if a flush took them."""
-    from django.core.management import call_command
-
-    from agencies.models import ReferenceItem
-
-    if not ReferenceItem.objects.exists():
-        call_command("load_reference_data", stdout=io.StringIO())
 
 
 def _named(membership, first: str, last: str):

@@ -12,26 +12,11 @@ from django.utils import timezone
 
 from cases.models import Case, Consent, IntakeDraft, Party, PerpetratorRelation
 from tests.browser.conftest import ARTIFACTS, screenshot, sign_in_in_browser
-from tests.cases.test_intake import case_page_route  # noqa: F401 - the case page's route while it is built
 
-# serialized_rollback: the reference lists (loaded by a migration) are put back
-# after the flushes of other transactional tests.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 800}
-
-
-@pytest.fixture(autouse=True)
-def reference_lists(db):
-    """The pick-lists the form offers. A migration loads them, but a flush by
-    an earlier transactional test in the same run can leave them empty."""
-    from django.core.management import call_command
-
-    from agencies.models import Kelurahan, ReferenceItem
-
-    if not ReferenceItem.objects.exists() or not Kelurahan.objects.exists():
-        call_command("load_reference_data", verbosity=0)
 
 
 def _wait_saved(page) -> None:

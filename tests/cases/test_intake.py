@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, include, path, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.sessions import LAST_ACTIVE_AT
@@ -35,35 +35,6 @@ BANDUNG_NIK = "3273011001800004"  # a man born 10 January 1980, Bandung
 
 
 # --- the case page, until its own helper's route exists ------------------------------
-
-
-def _case_page_stub(request, case_id):
-    from django.http import HttpResponse
-
-    return HttpResponse(
-        f'<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head><body>{case_id}</body></html>'
-    )
-
-
-def _urlpatterns():
-    from cases import urls as cases_urls
-    from depok_cases import urls as root
-
-    others = [pattern for pattern in root.urlpatterns if getattr(pattern, "namespace", None) != "cases"]
-    stub = path("<int:case_id>/", _case_page_stub, name="detail")
-    return [*others, path("cases/", include(([*cases_urls.urlpatterns, stub], "cases")))]
-
-
-urlpatterns = _urlpatterns()
-
-
-@pytest.fixture(autouse=True)
-def case_page_route(settings):
-    """Submit redirects to ``cases:detail``: stand in for it while it is built."""
-    try:
-        reverse("cases:detail", kwargs={"case_id": 1})
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = __name__
 
 
 # --- helpers ------------------------------------------------------------------------------
