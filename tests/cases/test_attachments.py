@@ -32,6 +32,17 @@ OLD_KEY = "mSs1g0m7rUuGmWbm3g2FzpG4m3lFpbv7wCdgUytNw-k="  # the test settings' k
 
 
 @pytest.fixture(autouse=True)
+def english_pages(client, settings):
+    """The pages in English, so the tests read the messages as written in code
+    (Indonesian, the default, is checked by the i18n tests)."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def private_root(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return settings.PRIVATE_MEDIA_ROOT
