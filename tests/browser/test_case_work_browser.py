@@ -93,15 +93,14 @@ def _open(page, route: str) -> None:
         page.locator(f'main a[href$="/{route}/"]').first.click()
 
 
-def test_a_caseworker_works_a_case_and_the_supervisor_approves_its_closure(phone, alice, bob, uptd):
-    _named(alice, "Ayu", "Lestari")
-    _named(bob, "Budi", "Santoso")
-    case = _case(alice)
+def work_the_case_to_closure(phone, case, *, caseworker, supervisor) -> None:
+    """From the open case's page, signed in as ``caseworker``: assessment, plan,
+    a task and a service, service, monitoring, a closure request (a reason is
+    required); then ``supervisor`` signs in, finds it in the closures queue,
+    sees who viewed it and approves. Shared with the intake browser test so
+    the whole story runs from the first form to the closed case."""
     today = timezone.localdate()
-
-    sign_in_in_browser(phone, alice.user)
     phone.goto(f"/cases/{case.pk}/")
-    assert "Hubungi lewat pesan ke ibu" in phone.content()
     screenshot(phone, "case-01-page-open-360")
 
     _step(phone, "start_assessment")
@@ -118,7 +117,7 @@ def test_a_caseworker_works_a_case_and_the_supervisor_approves_its_closure(phone
     phone.fill('[name="due_on"]', (today + timedelta(days=1)).isoformat())
     screenshot(phone, "case-03-task-form-360")
     _send_form(phone)
-    assert CaseTask.objects.filter(case=case, owner=alice).count() == 1
+    assert CaseTask.objects.filter(case=case, owner=caseworker).count() == 1
 
     # A service given today.
     _open(phone, "services")
@@ -140,17 +139,27 @@ def test_a_caseworker_works_a_case_and_the_supervisor_approves_its_closure(phone
     screenshot(phone, "case-04-closure-requested-360")
 
     phone.context.clear_cookies()
-    sign_in_in_browser(phone, bob.user)
+    sign_in_in_browser(phone, supervisor.user)
     assert case.register_number in phone.content()  # in the closures queue
     screenshot(phone, "home-supervisor-360")
     with phone.expect_navigation():
         phone.get_by_role("link", name=case.register_number).first.click()
-    assert "Ayu Lestari" in phone.locator("#viewers").inner_text()
+    assert caseworker.user.get_full_name() in phone.locator("#viewers").inner_text()
     _step(phone, "approve_closure")
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
     assert [c.transition for c in case.status_history.order_by("id")][-2:] == ["request_closure", "approve_closure"]
     screenshot(phone, "case-05-closed-360")
+
+
+def test_a_caseworker_works_a_case_and_the_supervisor_approves_its_closure(phone, alice, bob, uptd):
+    _named(alice, "Ayu", "Lestari")
+    _named(bob, "Budi", "Santoso")
+    case = _case(alice)
+    sign_in_in_browser(phone, alice.user)
+    phone.goto(f"/cases/{case.pk}/")
+    assert "Hubungi lewat pesan ke ibu" in phone.content()
+    work_the_case_to_closure(phone, case, caseworker=alice, supervisor=bob)
 
 
 def _some_cases(alice, bob, uptd):

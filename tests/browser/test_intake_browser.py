@@ -2,6 +2,8 @@
 victims and an alleged perpetrator (relationship to each victim, violence
 types), the reporter and consent; leaves the page half-way and resumes the
 autosaved draft; submits; exactly one case exists with the right parties.
+Then she opens the case, adds a task and a service and requests closure, and
+her supervisor approves it: the whole story in one browser.
 No foreign request, no CSP violation (the ``phone`` fixture fails on either).
 Screens are written to test-artifacts/intake-*.png to be looked at."""
 
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from cases.models import Case, Consent, IntakeDraft, Party, PerpetratorRelation
 from tests.browser.conftest import ARTIFACTS, screenshot, sign_in_in_browser
+from tests.browser.test_case_work_browser import _step, work_the_case_to_closure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +32,7 @@ def _check(page, name: str, value: str) -> None:
     page.locator(f'[name="{name}"][value="{value}"]').check()
 
 
-def test_a_caseworker_records_an_incident_on_a_phone(phone, alice):
+def test_a_caseworker_records_an_incident_on_a_phone_and_it_is_worked_to_closure(phone, alice, bob):
     from tests.factories import CaseFactory
 
     earlier = CaseFactory(agency=alice.agency, victim__nik="3276014506140003", victim__name="Contoh Nama Lain")
@@ -164,3 +167,9 @@ def test_a_caseworker_records_an_incident_on_a_phone(phone, alice):
     ]
     draft.refresh_from_db()
     assert draft.submitted_case == case
+
+    # The intake made a case in "intake (draft)": she opens it and works it.
+    _step(phone, "open")
+    case.refresh_from_db()
+    assert case.status == "open"
+    work_the_case_to_closure(phone, case, caseworker=alice, supervisor=bob)
