@@ -138,14 +138,6 @@ def _overdue_panel(membership) -> dict:
     }
 
 
-def _with_empty_text(panel: dict) -> dict:
-    # The home page lists entries only when there are some: an empty queue
-    # says so in its body instead.
-    if not panel["entries"] and not panel["body"]:
-        panel["body"] = panel["empty"]
-    return panel
-
-
 def case_queue_panels(request) -> list[dict]:
     membership = getattr(request, "membership", None)
     if membership is None or membership.role not in CASE_ROLES:
@@ -159,4 +151,4 @@ def case_queue_panels(request) -> list[dict]:
         ]
     else:
         panels = [_tasks_panel(membership), _assignments_panel(membership), _drafts_panel(membership)]
-    return [_with_empty_text(panel) for panel in panels]
+    return panels
