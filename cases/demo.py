@@ -318,5 +318,8 @@ def seed(stdout) -> None:
         caseworkers.setdefault(membership.agency.code, []).append(membership.pk)
     kecamatan = list(Kecamatan.objects.prefetch_related("kelurahan").order_by("code"))
     specs = demo_specs(today=timezone.localdate(), agencies=agencies, kecamatan=kecamatan, caseworkers=caseworkers)
+    # Inserted in the order they were reported, as real cases are: ids and
+    # register numbers then follow time, and the newest-first list reads right.
+    specs.sort(key=lambda spec: spec.reported_at)
     ids = seed_cases(specs=specs)
     stdout.write(f"Cases: {len(ids)} fictional cases over two years.")
