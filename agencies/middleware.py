@@ -17,6 +17,21 @@ SESSION_KEY = "active_membership_id"
 _OPEN_PREFIXES = ("/static/", "/i18n/", "/health/", "/accounts/", "/admin/", "/api/")
 
 
+# A refused look at one of these is audited like an outsider's.
+_AUDITED_TARGETS = (("case_id", "case"), ("referral_id", "referral"))
+
+
+def _audit_refusal(request, *, target_type: str, target_id) -> None:
+    with transaction.atomic():
+        audit_request(
+            request,
+            action=f"{target_type}.access_denied",
+            target_type=target_type,
+            target_id=target_id,
+            details={"route": request.resolver_match.url_name, "method": request.method, "reason": "no_membership"},
+        )
+
+
 class ActiveMembershipMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,19 +50,10 @@ class ActiveMembershipMiddleware:
             and not request.user.is_staff
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
-            if "case_id" in view_kwargs:
-                with transaction.atomic():
-                    audit_request(
-                        request,
-                        action="case.access_denied",
-                        target_type="case",
-                        target_id=view_kwargs["case_id"],
-                        details={
-                            "route": request.resolver_match.url_name,
-                            "method": request.method,
-                            "reason": "no_membership",
-                        },
-                    )
+            for kwarg, target_type in _AUDITED_TARGETS:
+                if kwarg in view_kwargs:
+                    _audit_refusal(request, target_type=target_type, target_id=view_kwargs[kwarg])
+                    break
             response = render(request, "agencies/no_membership.html", status=403)
             response["Cache-Control"] = "no-store"
             return response

@@ -46,9 +46,15 @@ def codenames_at_least(level: Access) -> list[str]:
 
 def grant_rows(*, group_id: int, min_level: Access) -> QuerySet[CaseGroupObjectPermission]:
     """The grant rows of one agency's group at ``min_level`` or above (the
-    gate's grant branch joins these)."""
+    gate's grant branch joins these).
+
+    A grant on a case whose owning agency is deactivated does not count: the
+    referral it came from ended with that agency, on the very next request
+    (the receiving side's own deactivation already empties its branches)."""
     return CaseGroupObjectPermission.objects.filter(
-        group_id=group_id, permission__codename__in=codenames_at_least(min_level)
+        group_id=group_id,
+        permission__codename__in=codenames_at_least(min_level),
+        content_object__agency__is_active=True,
     )
 
 

@@ -20,3 +20,7 @@ v1_urlpatterns.append(path("me/", MeView.as_view(), name="me"))
 from cases.api_urls import urlpatterns as case_urlpatterns  # noqa: E402
 
 v1_urlpatterns += case_urlpatterns
+
+from referrals.api_urls import urlpatterns as referral_urlpatterns  # noqa: E402
+
+v1_urlpatterns += referral_urlpatterns

@@ -7,6 +7,7 @@ dashboards); an entry names a URL and the roles that see it.
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import CASE_ROLES, Role
@@ -17,6 +18,8 @@ class NavItem:
     label: str
     url_name: str
     roles: frozenset[str]
+    # A number shown beside the entry: a NavCounts field of referrals.selectors.
+    count: str = ""
 
 
 ALL_ROLES = frozenset(Role.values)
@@ -25,7 +28,8 @@ NAV_ITEMS = [
     NavItem(_("Home"), "home", ALL_ROLES),
     NavItem(_("Cases"), "cases:list", CASE_ROLES),
     NavItem(_("New case"), "cases:intake_start", CASE_ROLES),
-    NavItem(_("Referrals"), "referrals:incoming", CASE_ROLES),
+    NavItem(_("Referrals"), "referrals:incoming", CASE_ROLES, count="incoming"),
+    NavItem(_("Notifications"), "referrals:notifications", CASE_ROLES, count="unread"),
     NavItem(_("Agency accounts"), "accounts:agency_people", frozenset({Role.AGENCY_ADMIN})),
     NavItem(_("My account"), "accounts:profile", ALL_ROLES),
 ]
@@ -34,6 +38,14 @@ ADMINISTRATOR_ITEMS = [
     NavItem(_("Home"), "home", frozenset()),
     NavItem(_("Administration"), "admin:index", frozenset()),
 ]
+
+
+def _lazy_count(membership, name: str) -> SimpleLazyObject:
+    """Counted only if a template shows it: two queries per request whatever
+    the data (referrals.selectors.nav_counts keeps them for the request)."""
+    from referrals.selectors import nav_counts
+
+    return SimpleLazyObject(lambda: getattr(nav_counts(membership=membership), name))
 
 
 def navigation_for(*, user, membership) -> list[dict]:
@@ -46,8 +58,11 @@ def navigation_for(*, user, membership) -> list[dict]:
     entries = []
     for item in items:
         try:
-            entries.append({"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name})
+            entry = {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name}
         except NoReverseMatch:
             # An entry whose page belongs to an app not installed in this build.
             continue
+        if item.count:
+            entry["count"] = _lazy_count(membership, item.count)
+        entries.append(entry)
     return entries

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "cases",
+    "referrals",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +168,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Jakarta"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Overdue referrals: notify both agencies' supervisors once (idempotent).
+    "referrals-escalate-overdue": {"task": "referrals.tasks.escalate_overdue_referrals", "schedule": 300.0},
+}
 
 # --- Authentication --------------------------------------------------------
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
+    path("referrals/", include("referrals.urls")),
     path("api/", include("depok_cases.api_urls")),
     path("api/v1/", include((api_urls.v1_urlpatterns, "api"), namespace="api")),
     path("admin/", admin.site.urls),
