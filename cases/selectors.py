@@ -430,6 +430,17 @@ def person_link_candidates(*, membership: Membership, person: Person) -> list[Pe
 # --- Everything under a case (the caller has passed the gate) -------------------
 
 
+def usable_contact_details(*, person: Person, access: Access) -> dict[str, str]:
+    """The phone and address a reader may use: all of them in full, and below
+    full only the ways the person said are safe (an unsafe call can put a
+    victim in danger). The one rule for pages, API, referrals and letters."""
+    full = access >= Access.FULL
+    return {
+        "phone": person.phone if full or person.safe_to_call or person.safe_to_message else "",
+        "address": person.address if full or person.safe_to_visit else "",
+    }
+
+
 def case_with_references(*, case: Case) -> Case:
     """The case with its reference items (risk, channel, place, type) filled."""
     attach_references([case], _CASE_REFERENCES)

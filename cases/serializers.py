@@ -16,6 +16,7 @@ from cases.models import (
     PartyRole,
     is_child_at_incident,
 )
+from cases.selectors import usable_contact_details
 from cases.services import TRANSITIONS, simfoni_types_for_local
 
 
@@ -133,10 +134,9 @@ class PersonSerializer(serializers.Serializer):
                 contact_safety_notes=person.contact_safety_notes,
             )
             # Below full, only the ways it is safe to use.
-            if access >= Access.FULL or person.safe_to_call or person.safe_to_message:
-                data["phone"] = person.phone
-            if access >= Access.FULL or person.safe_to_visit:
-                data["address"] = person.address
+            data.update(
+                {key: value for key, value in usable_contact_details(person=person, access=access).items() if value}
+            )
         if access >= Access.FULL:
             data.update(
                 nik=person.nik,

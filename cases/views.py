@@ -311,8 +311,7 @@ def _person_views(case, parties, access: Access) -> list[dict]:
                     "visit": person.safe_to_visit,
                 },
                 safety_notes=person.contact_safety_notes,
-                phone=person.phone if access >= Access.FULL or person.safe_to_call or person.safe_to_message else "",
-                address=person.address if access >= Access.FULL or person.safe_to_visit else "",
+                **selectors.usable_contact_details(person=person, access=access),
             )
         if access >= Access.FULL:
             view.update(

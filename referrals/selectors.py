@@ -19,7 +19,7 @@ from django.utils import timezone
 from agencies.models import Membership, Role
 from cases.grants import LEVEL_NAMES, Access
 from cases.models import CaseAssignment, CaseStatus, Consent, ConsentPurpose, DisclosureLevel
-from cases.selectors import case_access
+from cases.selectors import case_access, usable_contact_details
 from referrals.deadlines import overdue_q
 from referrals.models import (
     ACTIVE_GRANT_STATES,
@@ -266,7 +266,7 @@ def case_facts(*, case, level: str) -> dict:
         }
         if rank >= LEVEL_ORDER[DisclosureLevel.CONTACT]:
             row.update(
-                phone=person.phone,
+                phone=usable_contact_details(person=person, access=access_level(level))["phone"],
                 safe_to_call=person.safe_to_call,
                 safe_to_message=person.safe_to_message,
                 safe_to_visit=person.safe_to_visit,

@@ -232,3 +232,23 @@ def test_the_case_panel_tag_lists_referrals_and_offers_referring_to_the_owner(se
     html = template.render(Context({"request": request, "case": sent.case, "access": Access.LIMITED}))
     assert reverse("referrals:detail", kwargs={"referral_id": sent.pk}) in html
     assert reverse("referrals:create", kwargs={"case_id": sent.case_id}) not in html
+
+
+@pytest.mark.parametrize(
+    ("safe_to_call", "safe_to_message", "shown"), [(False, False, False), (None, None, False), (None, True, True)]
+)
+def test_a_contact_grant_sees_the_phone_only_when_a_call_or_message_is_safe(
+    case, victim, consent, alice, bob, charlie, police, safe_to_call, safe_to_message, shown
+):
+    person = victim.person
+    person.phone, person.safe_to_call, person.safe_to_message = "081277770000", safe_to_call, safe_to_message
+    person.save()
+    referral, _created = services.referral_create(
+        actor=alice, case_id=case.pk, data=referral_input(police, grant_level="contact")
+    )
+    services.referral_submit(actor=alice, referral_id=referral.pk)
+    services.referral_approve(actor=bob, referral_id=referral.pk)
+    services.referral_accept(actor=charlie, referral_id=referral.pk)
+    page = client_of(charlie).get(reverse("referrals:detail", kwargs={"referral_id": referral.pk})).content.decode()
+    assert "Aman dikirimi pesan" in page  # the contact level is shown
+    assert ("081277770000" in page) is shown
