@@ -295,6 +295,10 @@ LOGGING = {
         # Request logs carry URLs only; our URLs carry ids, never identities.
         "django.request": {"level": "WARNING"},
         "django.security": {"level": "WARNING"},
+        # One line per task run is noise (and eager runs in the web process).
+        "celery.app.trace": {"level": "WARNING"},
+        # The in-memory broker of the quick start has no host name to give.
+        "kombu.connection": {"level": "ERROR"},
     },
 }
 
