@@ -55,7 +55,13 @@ class _Letter(FPDF):
     def row(self, label: str, value) -> None:
         self.set_font(self.family_name, "", 9.5)
         self.set_text_color(90)
-        self.cell(55, 6, self.text_of(label))
+        label = self.text_of(label)
+        if self.get_string_width(label) > 53:
+            # A long label gets a line of its own rather than running into the value.
+            self.multi_cell(0, 6, label, new_x="LMARGIN", new_y="NEXT")
+            self.set_x(self.l_margin + 55)
+        else:
+            self.cell(55, 6, label)
         self.set_text_color(20)
         self.multi_cell(0, 6, self.text_of(value) or "—", new_x="LMARGIN", new_y="NEXT")
 
